@@ -1,0 +1,1 @@
+"""Reference implementation of wRPC (value codec, framing, testee) and wasi:sockets model."""
