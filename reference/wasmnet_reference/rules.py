@@ -56,7 +56,8 @@ class Rule(enum.Enum):
     )
     FIXED_WIDTH_TRUNCATED = (
         "value.fixed-width-truncated", ErrorClass.TRUNCATED,
-        "u8/s8/f32/f64 and flags have a fixed byte width; the input ended inside it",
+        "bool, u8/s8, f32/f64, flags and the option/result/future tag byte have a fixed byte "
+        "width; the input ended inside it",
     )
     FLOAT_CANONICAL_NAN = (
         "value.float-canonical-nan", ErrorClass.NON_CANONICAL_NAN,
