@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from wasmnet_reference.codec import (
     ValueDecoder,
     decode_prefix,

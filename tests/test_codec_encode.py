@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 
 import pytest
+
 from wasmnet_reference.codec import decode_value, encode_value, encode_values
 from wasmnet_reference.errors import EncodeError
 from wasmnet_reference.rules import Rule

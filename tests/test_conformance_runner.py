@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -19,20 +20,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from wasmnet_conformance.cases import Case, Op, cases_for, selected
+
+from wasmnet_conformance import cli
+from wasmnet_conformance.codec.cases import Case, Op, cases_for, is_codec_case_id, selected
+from wasmnet_conformance.codec.judge import Judgment, judge
+from wasmnet_conformance.codec.runner import CaseResult, case_record, run_cases
+from wasmnet_conformance.codec.session import HelloInfo, NoAnswer
+from wasmnet_conformance.codec.vectors import ValueVector, VectorFileError, load_vectors
 from wasmnet_conformance.expectations import (
     NO_EXPECTATIONS,
     Expectation,
     ExpectationFileError,
     Expectations,
-    Outcome,
     load_expectations,
 )
-from wasmnet_conformance.judge import Judgment, Profile, Verdict, judge
 from wasmnet_conformance.progress import Progress
-from wasmnet_conformance.runner import CaseResult, run_cases
-from wasmnet_conformance.session import HelloInfo, NoAnswer
-from wasmnet_conformance.vectors import ValueVector, VectorFileError, load_vectors
+from wasmnet_conformance.results import CaseRecord, Outcome, Profile, Verdict
+from wasmnet_conformance.targets import repro_line
 from wasmnet_reference.wit.types import Prim
 
 REPO = Path(__file__).resolve().parents[1]
@@ -546,29 +550,39 @@ def test_run_cases_skips_unoffered_ops_and_deselected_and_fails_no_answer(
     assert len(session.asked) == 2
 
 
-def test_progress_plain_lines_every_tenth(mini_cases: dict[str, Case]) -> None:
+def test_progress_plain_lines_every_tenth() -> None:
     out = io.StringIO()
     now = [0.0]
     progress = Progress(20, out, profile=Profile.LENIENT, tty=False, clock=lambda: now[0])
-    result = CaseResult(mini_cases["t.string.ab#decode"], judge(
-        mini_cases["t.string.ab#decode"], _ok(value='"ab"')),
-        {p: Outcome.PASSED for p in Profile}, 0.0)
+    record = _passed_record("t.string.ab#decode")
     for _ in range(5):
-        progress.update(result)
+        progress.update(record)
     assert out.getvalue().splitlines() == ["[2/20  10%] passed 2", "[4/20  20%] passed 4"]
     now[0] = 2.5  # no new tenth, but 2 s since the last line
-    progress.update(result)
+    progress.update(record)
     assert out.getvalue().splitlines()[-1] == "[6/20  30%] passed 6"
 
 
-def test_progress_tty_rewrites_one_line(mini_cases: dict[str, Case]) -> None:
+def _passed_record(case_id: str) -> CaseRecord:
+    return CaseRecord(case_id, "mini.g", {p: Outcome.PASSED for p in Profile}, "ok")
+
+
+def test_progress_label_and_counts_per_outcome() -> None:
+    out = io.StringIO()
+    progress = Progress(4, out, profile=Profile.STRICT, tty=False, label="codec reference")
+    progress.update(_passed_record("a"))
+    progress.update(CaseRecord("b", "g", {Profile.STRICT: Outcome.FAILED,
+                                          Profile.LENIENT: Outcome.PASSED}, "no"))
+    assert out.getvalue().splitlines() == [
+        "[codec reference 1/4  25%] passed 1", "[codec reference 2/4  50%] passed 1 failed 1"]
+
+
+def test_progress_tty_rewrites_one_line() -> None:
     out = io.StringIO()
     progress = Progress(2, out, profile=Profile.LENIENT, tty=True)
-    case = mini_cases["t.string.ab#decode"]
-    result = CaseResult(case, judge(case, _ok(value='"ab"')),
-                        {p: Outcome.PASSED for p in Profile}, 0.0)
-    progress.update(result)
-    progress.update(result)
+    record = _passed_record("t.string.ab#decode")
+    progress.update(record)
+    progress.update(record)
     progress.finish()
     text = out.getvalue()
     assert text.count("\r") == 3 and text.count("\n") == 1 and "t.string.ab#decode" in text
@@ -582,8 +596,8 @@ def _cli(
     timeout: float = 240,
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any] | None]:
     reports = tmp_path / "reports"
-    command = [sys.executable, "-m", "wasmnet_conformance", "--vectors", str(vectors),
-               "--reports", str(reports), *args]
+    command = [sys.executable, "-m", "wasmnet_conformance", "--parts", "codec",
+               "--vectors", str(vectors), "--reports", str(reports), *args]
     if testee is not None:
         command += ["--testee", shlex.join(testee)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
@@ -607,7 +621,7 @@ def test_reference_passes_the_mini_vectors(tmp_path: Path, mini_vectors: Path) -
     assert summary["target"] == "reference" and summary["profile"] == "strict"
     assert summary["counts"]["passed"] == len(MINI_CASES)
     assert summary["profiles"]["lenient"]["passed"] == len(MINI_CASES)
-    assert summary["testee"]["hello"]["name"] == "wasmnet-reference"
+    assert summary["meta"]["testee"]["hello"]["name"] == "wasmnet-reference"
     flags = summary["ambiguities"]["flags-bits-beyond-n"]
     assert flags["cases"] == {"t.flags.bit-3-of-3#decode": "rejected (invalid-flags)"}
     assert flags["note"].startswith("a set bit beyond N")
@@ -660,7 +674,7 @@ def test_misbehaving_testee_fails_one_case_and_the_run_goes_on(
     assert failed["detail"].startswith(reason)
     assert f"misbehaving ({mode}) on e58e26" in failed["detail"]  # the testee's last stderr
     assert _ids(summary, "passed") == MINI_CASES - {failed["id"]}
-    assert summary["testee"]["starts"] == 2
+    assert summary["meta"]["testee"]["starts"] == 2
     # target derived from the command: base names of its words, slugged
     assert summary["target"].endswith(f"-misbehave-on-input-{mode}-e58e26")
 
@@ -767,7 +781,9 @@ def test_help_explains_options() -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0
     for option in ("--testee", "--target", "--vectors", "--reports", "--profile",
-                   "--expectations", "--case-timeout", "-k", "--list", "--quiet", "xpassed"):
+                   "--expectations", "--case-timeout", "-k", "--list", "--quiet", "--parts",
+                   "xpassed", "parts:", "targets:", "profiles:", "outcomes:", "reports:",
+                   "index.json", "registered parts:\n  codec"):
         assert option in done.stdout
 
 
@@ -834,3 +850,278 @@ def test_single_bug_testees_on_the_repository_vectors(
     if must_fail_all:
         selected_ids = {i for i in cases if selected(cases[i], filters)}
         assert failed == {i for i in selected_ids if may_fail(cases[i])}
+
+
+# --- repro lines -----------------------------------------------------------------------------
+
+
+def test_repro_line_is_quoted_for_a_posix_shell() -> None:
+    line = repro_line(["--testee", "/opt/my impl/testee --fast"], "value.u8.x#decode")
+    assert line == ("python -m wasmnet_conformance --testee '/opt/my impl/testee --fast' "
+                    "-k 'value.u8.x#decode'")
+    assert shlex.split(line)[-4:] == ["--testee", "/opt/my impl/testee --fast", "-k",
+                                      "value.u8.x#decode"]
+
+
+def test_codec_case_record_carries_vector_details_and_repro(mini_cases: dict[str, Case]) -> None:
+    case = mini_cases["t.u32.six-bytes#decode"]
+    j = judge(case, _err("truncated"))
+    result = CaseResult(case, j, {p: Outcome.PASSED for p in Profile}, 0.5)
+    rec = case_record(result, NO_EXPECTATIONS, "python -m wasmnet_conformance -k x")
+    assert (rec.id, rec.classname, rec.rule, rec.repro) == (
+        "t.u32.six-bytes#decode", "mini.u32", "leb128.max-bytes",
+        "python -m wasmnet_conformance -k x")
+    assert rec.extra == {"vector_id": "t.u32.six-bytes", "op": "decode-value", "file": "mini",
+                         "group": "u32", "result": "invalid", "class_note": j.class_note,
+                         "expected_failure": None}
+    assert rec.detail.splitlines() == ["rejected: truncated: m", f"note: {j.class_note}"]
+
+
+def test_repro_reruns_exactly_one_failing_case(tmp_path: Path, mini_vectors: Path) -> None:
+    done, summary = _cli(tmp_path, mini_vectors, testee=_broken("overlong_utf8.py"))
+    assert summary is not None and done.returncode == 1
+    (case,) = [c for c in summary["cases"] if c["id"] == "t.char.overlong-a#decode"]
+    assert case["repro"] in done.stdout  # shown under the unexpected result
+    words = shlex.split(case["repro"])
+    assert words[:3] == ["python", "-m", "wasmnet_conformance"]
+    assert words[-2:] == ["-k", "t.char.overlong-a#decode"]
+    reports = tmp_path / "again"
+    rerun = subprocess.run([sys.executable, *words[1:], "--reports", str(reports)],
+                           capture_output=True, text=True, timeout=120, check=False)
+    assert rerun.returncode == 1, rerun.stdout + rerun.stderr
+    (again_path,) = reports.glob("*/summary.json")
+    again = json.loads(again_path.read_text(encoding="utf-8"))
+    assert again["target"] == summary["target"]
+    assert _ids(again, "failed") == {"t.char.overlong-a#decode"}
+    assert again["counts"]["skipped"] == len(MINI_CASES) - 1
+    skipped = len(MINI_CASES) - 1
+    assert rerun.stdout.splitlines()[-1] == f"conformance: 0 passed, 1 failed, {skipped} skipped"
+
+
+# --- the part registry, closing line and index (fake parts, in process) ---------------------
+
+FAKE_PART = '''
+from __future__ import annotations
+
+import argparse
+
+from wasmnet_conformance.cli import Common
+from wasmnet_conformance.expectations import expectations_for
+from wasmnet_conformance.results import CaseRecord, PartRun, Profile, Verdict
+
+NAME = __name__.rsplit(".", 1)[-1]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(f"{NAME} part")
+    group.add_argument(f"--{NAME}-target", metavar="NAME")
+    group.add_argument(f"--{NAME}-fail", action="store_true")
+
+
+def selected(args: argparse.Namespace) -> bool | None:
+    return True if getattr(args, f"{NAME}_target") is not None else None
+
+
+def run(args: argparse.Namespace, common: Common) -> list[PartRun]:
+    target = getattr(args, f"{NAME}_target") or "reference"
+    fail = getattr(args, f"{NAME}_fail")
+    plan = [("ok", Verdict.PASS), ("bad", Verdict.FAIL if fail else Verdict.PASS),
+            ("unsupported", Verdict.SKIP)]
+    ids = [f"{NAME}.{c}" for c, _ in plan]
+    chosen = [i for i in ids if not common.filters or any(f in i for f in common.filters)]
+    if common.list_only:
+        print("\\n".join(chosen))
+        return []
+    expectations = expectations_for(target, common.expectations)
+    records = [
+        CaseRecord(i, f"{NAME}.group", expectations.outcomes(
+            i, {p: v if i in chosen else Verdict.SKIP for p in Profile}), f"detail of {i}",
+            flags=("amb",), reading="read-1", repro=f"rerun {i}", extra={"part_field": NAME})
+        for i, (_, v) in zip(ids, plan)
+    ]
+    return [PartRun(NAME, target, "2024-01-01T00:00:00+00:00", 0.25, common.profile, records,
+                    notes={"amb": "an ambiguity"}, meta={"server": {"address": "127.0.0.1"}})]
+'''
+
+CLOSING = re.compile(r"(\w+: )?\d+ passed, \d+ failed(, \d+ skipped)?")
+"""What CI reads: the counts line, alone on a line."""
+
+
+@pytest.fixture
+def fake_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    package = tmp_path / "fake_suite_parts"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    for name in ("alpha", "beta"):
+        (package / f"{name}.py").write_text(FAKE_PART, encoding="utf-8")
+    (package / "gamma.py").write_text("import wasmnet_no_such_dependency\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [m for m in sys.modules if m.startswith("fake_suite_parts")]:
+        monkeypatch.delitem(sys.modules, name)
+    return [f"fake_suite_parts.{n}" for n in ("alpha", "beta", "gamma")]
+
+
+def _main(
+    fake_parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    code = cli.main(["--reports", str(tmp_path / "reports"), *args], part_modules=fake_parts)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_part_names_come_from_the_module_path() -> None:
+    assert cli.part_name("wasmnet_conformance.codec.cli") == "codec"
+    assert cli.part_name("wasmnet_conformance.sockets.cli") == "sockets"
+    assert cli.part_name("fake_suite_parts.alpha") == "alpha"
+    assert cli.PARTS[0] == "wasmnet_conformance.codec.cli"
+
+
+def test_default_runs_every_available_part_and_names_the_missing_one(
+    fake_parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _main(fake_parts, tmp_path, capsys, "--alpha-fail")
+    assert code == 1
+    assert "skipping part 'gamma'" in err and "wasmnet_no_such_dependency" in err
+    assert "part alpha, target 'reference'" in out and "part beta, target 'reference'" in out
+    lines = out.splitlines()
+    assert lines[-1] == "conformance: 3 passed, 1 failed, 2 skipped"
+    assert [line for line in lines if CLOSING.fullmatch(line)] == [lines[-1]]
+    assert "  alpha reference: 1 passed, 1 failed, 0 xfailed, 0 xpassed, 1 skipped [FAIL]" in lines
+    assert "  beta reference: 2 passed, 0 failed, 0 xfailed, 0 xpassed, 1 skipped [PASS]" in lines
+
+
+def test_closing_line_counts_xpassed_as_failed_and_leaves_out_xfailed(
+    fake_parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    known = _expectations_file(tmp_path, [{"id": "alpha.bad", "reason": "known"},
+                                          {"id": "beta.ok", "reason": "stale"}], "reference")
+    code, out, _ = _main(fake_parts, tmp_path, capsys, "--alpha-fail", "--parts", "alpha,beta",
+                         "--expectations", str(known))
+    assert code == 1  # beta.ok is xpassed
+    lines = out.splitlines()
+    assert "  alpha reference: 1 passed, 0 failed, 1 xfailed, 0 xpassed, 1 skipped [PASS]" in lines
+    assert "  beta reference: 1 passed, 0 failed, 0 xfailed, 1 xpassed, 1 skipped [FAIL]" in lines
+    assert lines[-1] == "conformance: 2 passed, 1 failed, 2 skipped"
+
+
+def test_a_named_target_runs_only_its_part(
+    fake_parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _main(fake_parts, tmp_path, capsys, "--beta-target", "impl-b")
+    assert code == 0 and err == ""
+    assert "part beta, target 'impl-b'" in out and "part alpha" not in out
+    assert out.splitlines()[-1] == "conformance: 2 passed, 0 failed, 1 skipped"
+
+
+def test_parts_option_restricts_and_rejects_unknown_or_unavailable(
+    fake_parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _main(fake_parts, tmp_path, capsys, "--parts", "beta")
+    assert code == 0 and "part alpha" not in out and "part beta" in out
+    code, _, err = _main(fake_parts, tmp_path, capsys, "--parts", "delta")
+    assert code == 2 and "known parts are alpha, beta, gamma" in err
+    code, _, err = _main(fake_parts, tmp_path, capsys, "--parts", "gamma")
+    assert code == 2 and "part 'gamma' is unavailable" in err
+    code, _, err = _main(fake_parts, tmp_path, capsys, "--parts", "alpha", "--beta-target", "x")
+    assert code == 2 and "leaves out the part(s) whose target was given: beta" in err
+
+
+def test_options_of_an_unavailable_part_are_a_clear_usage_error(
+    fake_parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        _main(fake_parts, tmp_path, capsys, "--gamma-target", "x")
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: --gamma-target x" in err and "gamma: cannot import" in err
+
+
+def test_k_filter_across_parts_and_list(
+    fake_parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = _main(fake_parts, tmp_path, capsys, "--list", "-k", ".ok")
+    assert code == 0 and out.split() == ["alpha.ok", "beta.ok"]
+    code, out, _ = _main(fake_parts, tmp_path, capsys, "-k", "beta.ok", "--alpha-fail")
+    assert code == 0  # alpha.bad is deselected
+    assert out.splitlines()[-1] == "conformance: 1 passed, 0 failed, 5 skipped"
+    code, _, err = _main(fake_parts, tmp_path, capsys, "-k", "nothing-matches")
+    assert code == 2 and "no case ID contains any of ['nothing-matches']" in err
+
+
+def test_summary_and_junit_are_generic(
+    fake_parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, _ = _main(fake_parts, tmp_path, capsys, "--alpha-target", "impl-a", "--alpha-fail")
+    assert code == 1
+    summary = json.loads((tmp_path / "reports" / "impl-a" / "summary.json").read_text("utf-8"))
+    assert (summary["part"], summary["target"], summary["passed"]) == ("alpha", "impl-a", False)
+    assert summary["meta"] == {"server": {"address": "127.0.0.1"}}
+    assert summary["ambiguities"] == {"amb": {"note": "an ambiguity", "readings": {"read-1": 3},
+                                              "cases": {"alpha.ok": "read-1", "alpha.bad": "read-1",
+                                                        "alpha.unsupported": "read-1"}}}
+    bad = next(c for c in summary["cases"] if c["id"] == "alpha.bad")
+    assert bad["outcome"] == "failed" and bad["classname"] == "alpha.group"
+    assert bad["repro"] == "rerun alpha.bad" and bad["part_field"] == "alpha"
+    assert bad["expected_failure"] is None
+    junit = ET.parse(tmp_path / "reports" / "impl-a" / "junit.xml").getroot()
+    suite = junit.find("testsuite")
+    assert suite is not None and suite.get("name") == "wasmnet-conformance.alpha.impl-a"
+    props = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert props["server.address"] == "127.0.0.1" and props["part"] == "alpha"
+    (case,) = [tc for tc in suite.iter("testcase") if tc.get("name") == "alpha.bad"]
+    failure = case.find("failure")
+    assert failure is not None and failure.get("message") == "detail of alpha.bad"
+    out = case.find("system-out")
+    assert out is not None and out.text == "repro: rerun alpha.bad"
+
+
+def test_index_lists_every_part_and_target_with_a_summary(
+    fake_parts: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    reports = tmp_path / "reports"
+    _main(fake_parts, tmp_path, capsys, "--alpha-fail")  # alpha and beta, both 'reference'
+    _main(fake_parts, tmp_path, capsys, "--beta-target", "impl-b")  # a second implementation
+    (reports / "broken").mkdir()
+    (reports / "broken" / "summary.json").write_text("{", encoding="utf-8")
+    code, out, _ = _main(fake_parts, tmp_path, capsys, "--alpha-target", "impl-a")
+    assert code == 0
+    assert "broken/summary.json: not a readable summary" in out
+    index = json.loads((reports / "index.json").read_text(encoding="utf-8"))
+    rows = {(r["part"], r["target"]): r for r in index["rows"]}
+    assert list(rows) == [("alpha", "impl-a"), ("alpha", "reference"), ("beta", "impl-b"),
+                          ("beta", "reference")]
+    # two parts testing one target name: the second one's reports get their own directory
+    assert rows[("alpha", "reference")]["summary"] == "reference/summary.json"
+    assert rows[("beta", "reference")]["summary"] == "reference.beta/summary.json"
+    assert rows[("alpha", "reference")]["passed"] is False
+    assert rows[("alpha", "reference")]["counts"] == {
+        "passed": 1, "failed": 1, "xfailed": 0, "xpassed": 0, "skipped": 1}
+    for row in rows.values():
+        summary = json.loads((reports / row["summary"]).read_text(encoding="utf-8"))
+        assert (summary["part"], summary["target"]) == (row["part"], row["target"])
+        assert (reports / row["junit"]).is_file()
+    md = (reports / "index.md").read_text(encoding="utf-8").splitlines()
+    table = [line for line in md if line.startswith("| alpha") or line.startswith("| beta")]
+    assert len(table) == 4
+    assert table[1].startswith("| alpha | reference | FAIL | lenient | 1 | 1 | 0 | 0 | 1 |")
+    assert "[reference.beta/summary.json](reference.beta/summary.json)" in table[3]
+
+
+def test_only_codec_shaped_unknown_ids_are_warned_about() -> None:
+    """One expectation file serves every part of a target: other parts' IDs are not typos."""
+    assert is_codec_case_id("value.u8.x#decode") and is_codec_case_id("frame.y#decode-frames")
+    assert is_codec_case_id("value.u8.x#encode")
+    assert not is_codec_case_id("wrpc-server.call.hello") and not is_codec_case_id("x#decod")
+
+
+def test_reference_repro_keeps_the_reference_target(tmp_path: Path, mini_vectors: Path) -> None:
+    """Without --testee the target is 'reference'; the repro names the testee explicitly, so it
+    must also name the target (the expectation file and report directory follow it)."""
+    done, summary = _cli(tmp_path, mini_vectors, "-k", "t.string.ab#decode", "--quiet")
+    assert done.returncode == 0 and summary is not None
+    (case,) = [c for c in summary["cases"] if c["id"] == "t.string.ab#decode"]
+    words = shlex.split(case["repro"])
+    assert words[words.index("--testee") + 1] == shlex.join(
+        [sys.executable, "-m", "wasmnet_reference.testee"])
+    assert words[words.index("--target") + 1] == "reference"
+    assert words[words.index("--vectors") + 1] == str(mini_vectors)

@@ -13,6 +13,7 @@ import itertools
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from wasmnet_reference.errors import FramingError
 from wasmnet_reference.framing import (
     Event,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+
 from wasmnet_reference.errors import EncodeError, FramingError
 from wasmnet_reference.framing import (
     Frame,

@@ -22,6 +22,7 @@ from typing import AnyStr, TypeVar
 
 from hypothesis import Phase, assume, event, find, given, settings
 from hypothesis import strategies as st
+
 from wasmnet_reference.codec import ValueDecoder, decode_value, encode_value
 from wasmnet_reference.errors import CodecError, FramingError, WireError
 from wasmnet_reference.framing import (

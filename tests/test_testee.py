@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 import pytest
+
 from wasmnet_reference.testee.protocol import (
     BAD_REQUEST,
     MAX_MESSAGE_BYTES,

@@ -23,6 +23,8 @@ from typing import Any
 
 import jsonschema
 import pytest
+
+from tests.oracle import encode, encode_stream
 from wasmnet_reference.codec.decode import decode_value
 from wasmnet_reference.errors import WireError, WitError
 from wasmnet_reference.framing.decoder import decode_stream, per_path_data
@@ -33,8 +35,6 @@ from wasmnet_reference.wave.parse import parse_wave
 from wasmnet_reference.wit.json_form import from_json
 from wasmnet_reference.wit.loader import load_wit_text
 from wasmnet_reference.wit.types import FlagsType, Prim, WitType, children
-
-from tests.oracle import encode, encode_stream
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from wasmnet_reference.errors import WitError
 from wasmnet_reference.wit import json_form, printer
 from wasmnet_reference.wit.loader import load_wit_text, load_wit_types, wire_function_name

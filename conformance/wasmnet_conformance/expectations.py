@@ -18,35 +18,23 @@ passes is ``xpassed``: the entry is stale and the run fails until it is removed.
 
 from __future__ import annotations
 
-import enum
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wasmnet_conformance.judge import Profile, Verdict
+from wasmnet_conformance import REPO_ROOT
+from wasmnet_conformance.errors import SuiteError
+from wasmnet_conformance.results import Outcome, Profile, Verdict
 
 FORMAT = "wasmnet-expectations/1"
+EXPECTATIONS_DIR = REPO_ROOT / "conformance" / "expectations"
+"""Where ``<target>.json`` is looked up when no file is named explicitly."""
 
 
-class ExpectationFileError(Exception):
-    """An expectation file is unreadable or breaks the format above."""
-
-
-class Outcome(str, enum.Enum):
-    PASSED = "passed"
-    FAILED = "failed"
-    XFAILED = "xfailed"
-    """Listed as an expected failure, and failed."""
-    XPASSED = "xpassed"
-    """Listed as an expected failure, but passed: unexpected."""
-    SKIPPED = "skipped"
-    """Not run (deselected, op not offered) or answered unsupported; never a pass."""
-
-
-UNEXPECTED = frozenset({Outcome.FAILED, Outcome.XPASSED})
-"""Outcomes that make a run fail under the gating profile."""
+class ExpectationFileError(SuiteError):
+    """An expectation file is missing, unreadable or breaks the format above."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +61,18 @@ class Expectations:
             return Outcome.XPASSED if expected_failure else Outcome.PASSED
         return Outcome.XFAILED if expected_failure else Outcome.FAILED
 
+    def outcomes(self, case_id: str, verdicts: Mapping[Profile, Verdict]) -> dict[Profile, Outcome]:
+        """:meth:`outcome` under every profile, for a ``CaseRecord``."""
+        return {p: self.outcome(case_id, p, verdicts[p]) for p in Profile}
+
+    def describe(self, case_id: str) -> dict[str, Any] | None:
+        """The entry for ``case_id`` as reports show it (``expected_failure``), or None."""
+        entry = self.entries.get(case_id)
+        if entry is None:
+            return None
+        return {"reason": entry.reason, "link": entry.link,
+                "profiles": sorted(p.value for p in entry.profiles)}
+
     def unknown_ids(self, case_ids: Iterable[str]) -> list[str]:
         """Listed IDs that name no case: a typo or a removed vector."""
         known = set(case_ids)
@@ -80,6 +80,17 @@ class Expectations:
 
 
 NO_EXPECTATIONS = Expectations({}, None)
+
+
+def expectations_for(target: str, explicit: Path | None) -> Expectations:
+    """``explicit`` if given (it must exist), else ``EXPECTATIONS_DIR/<target>.json`` if it
+    exists, else none."""
+    if explicit is not None:
+        if not explicit.is_file():
+            raise ExpectationFileError(f"expectation file {explicit}: no such file")
+        return load_expectations(explicit, target)
+    default = EXPECTATIONS_DIR / f"{target}.json"
+    return load_expectations(default, target) if default.is_file() else NO_EXPECTATIONS
 
 
 def load_expectations(path: Path, target: str) -> Expectations:

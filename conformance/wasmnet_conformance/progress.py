@@ -1,4 +1,4 @@
-"""The progress line on stderr.
+"""The progress line on stderr, for any part: it counts :class:`CaseRecord` outcomes.
 
 On a terminal one line is rewritten in place (``\\r``); otherwise (CI logs, pipes) a plain line
 is written whenever another 10 % of the cases is done or 2 s have passed since the last one,
@@ -13,9 +13,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TextIO
 
-from wasmnet_conformance.expectations import Outcome
-from wasmnet_conformance.judge import Profile
-from wasmnet_conformance.runner import CaseResult
+from wasmnet_conformance.results import CaseRecord, Outcome, Profile
 
 PLAIN_STEP_FRACTION = 0.10
 PLAIN_INTERVAL_S = 2.0
@@ -29,9 +27,12 @@ class Progress:
         *,
         profile: Profile,
         tty: bool,
+        label: str = "",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``label`` (part and target, say) starts every line."""
         self.total = total
+        self.label = label
         self.stream = stream
         self.profile = profile
         self.tty = tty
@@ -41,11 +42,11 @@ class Progress:
         self._last_done = 0
         self._last_time = clock()
 
-    def update(self, result: CaseResult) -> None:
+    def update(self, record: CaseRecord) -> None:
         self.done += 1
-        self.counts[result.outcomes[self.profile]] += 1
+        self.counts[record.outcomes[self.profile]] += 1
         if self.tty:
-            self._rewrite(f"{self.line()}  {result.case.id}")
+            self._rewrite(f"{self.line()}  {record.id}")
             return
         now = self.clock()
         step = max(1, int(self.total * PLAIN_STEP_FRACTION))
@@ -72,4 +73,5 @@ class Progress:
     def line(self) -> str:
         pct = 100 * self.done // self.total if self.total else 100
         counts = " ".join(f"{o.value} {self.counts[o]}" for o in Outcome if self.counts[o])
-        return f"[{self.done}/{self.total} {pct:3d}%] {counts}"
+        label = f"{self.label} " if self.label else ""
+        return f"[{label}{self.done}/{self.total} {pct:3d}%] {counts}"

@@ -1,112 +1,74 @@
-"""Run reports: ``summary.json`` (everything, machine-readable), ``junit.xml`` (for CI
-dashboards) and the short text summary printed at the end of a run."""
+"""Run reports for any part: ``summary.json`` (everything, machine-readable), ``junit.xml`` (for
+CI dashboards), the text summary printed after a run, and ``index.json``/``index.md``: the
+matrix of every part and target that has a summary in the reports directory.
+
+Only :mod:`wasmnet_conformance.results` types are read here; part-specific data arrives in
+``CaseRecord.extra`` (merged into each case's JSON) and ``PartRun.meta``.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wasmnet_conformance.expectations import UNEXPECTED, Expectations, Outcome
-from wasmnet_conformance.judge import Profile
-from wasmnet_conformance.runner import CaseResult
-from wasmnet_conformance.session import HelloInfo
+from wasmnet_conformance.results import CaseRecord, Outcome, PartRun, Profile
 
 SUMMARY_FAILURES_SHOWN = 20
+SUMMARY_NAME, JUNIT_NAME = "summary.json", "junit.xml"
+INDEX_JSON, INDEX_MD = "index.json", "index.md"
+INDEX_FORMAT = "wasmnet-report-index/1"
+_PROPERTY_DEPTH = 3
+"""How deep ``meta`` is flattened into JUnit properties (deeper values are left out)."""
 
 
-@dataclass(frozen=True)
-class RunRecord:
-    target: str
-    command: list[str]
-    hello: HelloInfo
-    started: str
-    """ISO 8601 UTC."""
-    duration_s: float
-    profile: Profile
-    """The gating profile."""
-    results: list[CaseResult]
-    notes: dict[str, str]
-    """Ambiguity flag -> explanation, from the vector files."""
-    expectations: Expectations
-    warnings: list[str]
-    vectors_dir: str
-    filters: list[str]
-    testee_starts: int
-
-    def counts(self, profile: Profile) -> dict[str, int]:
-        c = Counter(r.outcomes[profile] for r in self.results)
-        return {o.value: c[o] for o in Outcome}
-
-    def unexpected(self, profile: Profile) -> list[CaseResult]:
-        return [r for r in self.results if r.outcomes[profile] in UNEXPECTED]
-
-    @property
-    def passed_gate(self) -> bool:
-        return not self.unexpected(self.profile)
-
-
-def summary_json(run: RunRecord) -> dict[str, Any]:
+def summary_json(run: PartRun) -> dict[str, Any]:
     return {
         "target": run.target,
-        "testee": {"command": run.command, "hello": run.hello.raw, "starts": run.testee_starts},
+        "part": run.part,
         "started": run.started,
         "duration_s": round(run.duration_s, 3),
         "profile": run.profile.value,
         "passed": run.passed_gate,
         "counts": run.counts(run.profile),
         "profiles": {p.value: run.counts(p) for p in Profile},
-        "vectors": run.vectors_dir,
-        "expectations": run.expectations.source,
-        "filters": run.filters,
         "warnings": run.warnings,
+        "expectations": run.expectations_source,
         "ambiguities": _ambiguities(run),
-        "cases": [_case_json(r, run.profile, run.expectations) for r in run.results],
+        "meta": run.meta,
+        "cases": [_case_json(r, run.profile) for r in run.records],
     }
 
 
-def _ambiguities(run: RunRecord) -> dict[str, Any]:
-    """Per ambiguity flag: which reading the testee took for each flagged vector it answered."""
+def _ambiguities(run: PartRun) -> dict[str, Any]:
+    """Per ambiguity flag: which reading the target took for each flagged case it answered."""
     out: dict[str, Any] = {}
-    for r in run.results:
-        reading = r.judgment.reading
-        if reading is None:
+    for r in run.records:
+        if r.reading is None:
             continue
-        for flag in r.case.vector.flags:
-            entry = out.setdefault(
-                flag, {"note": run.notes.get(flag), "readings": {}, "cases": {}}
-            )
-            entry["cases"][r.case.id] = reading
-            entry["readings"][reading] = entry["readings"].get(reading, 0) + 1
+        for flag in r.flags:
+            entry = out.setdefault(flag, {"note": run.notes.get(flag), "readings": {}, "cases": {}})
+            entry["cases"][r.id] = r.reading
+            entry["readings"][r.reading] = entry["readings"].get(r.reading, 0) + 1
     return dict(sorted(out.items()))
 
 
-def _case_json(r: CaseResult, profile: Profile, expectations: Expectations) -> dict[str, Any]:
-    v = r.case.vector
-    entry = expectations.entries.get(r.case.id)
+def _case_json(r: CaseRecord, profile: Profile) -> dict[str, Any]:
     return {
-        "id": r.case.id,
-        "vector_id": v.id,
-        "op": r.case.op.value,
-        "file": v.file,
-        "group": v.group,
-        "result": v.result,
+        "id": r.id,
+        "classname": r.classname,
         "outcome": r.outcomes[profile].value,
         "profile_outcomes": {p.value: o.value for p, o in r.outcomes.items()},
-        "rule": v.rule,
-        "flags": list(v.flags),
-        "detail": r.judgment.detail,
-        "class_note": r.judgment.class_note,
-        "reading": r.judgment.reading,
-        "expected_failure": None
-        if entry is None
-        else {"reason": entry.reason, "link": entry.link,
-              "profiles": sorted(p.value for p in entry.profiles)},
+        "rule": r.rule,
+        "flags": list(r.flags),
+        "detail": r.detail,
+        "reading": r.reading,
+        "repro": r.repro,
+        "expected_failure": None,
         "duration_s": round(r.duration_s, 4),
+        **r.extra,
     }
 
 
@@ -114,19 +76,33 @@ _XML_INVALID = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff
 
 
 def _xml_text(text: str) -> str:
-    """XML 1.0 cannot hold most control characters; testee output may contain them."""
+    """XML 1.0 cannot hold most control characters; target output may contain them."""
     return _XML_INVALID.sub("\ufffd", text)
 
 
-def junit_xml(run: RunRecord) -> ET.ElementTree:
+def _properties(meta: Any, prefix: str, depth: int) -> list[tuple[str, str]]:
+    """``meta`` flattened to (dotted name, text) pairs: scalars, and lists of scalars joined."""
+    if isinstance(meta, dict):
+        if depth == 0:
+            return []
+        return [p for k, v in meta.items()
+                for p in _properties(v, f"{prefix}.{k}" if prefix else str(k), depth - 1)]
+    if isinstance(meta, list):
+        if all(isinstance(x, (str, int, float, bool)) for x in meta):
+            return [(prefix, " ".join(str(x) for x in meta))]
+        return []
+    return [] if meta is None else [(prefix, str(meta))]
+
+
+def junit_xml(run: PartRun) -> ET.ElementTree:
     """One testcase per case, outcomes of the gating profile: failed and xpassed are failures,
     skipped and xfailed are skipped (as pytest reports xfail)."""
     counts = run.counts(run.profile)
     suite = ET.Element(
         "testsuite",
         {
-            "name": f"wasmnet-conformance.{run.target}",
-            "tests": str(len(run.results)),
+            "name": f"wasmnet-conformance.{run.part}.{run.target}",
+            "tests": str(len(run.records)),
             "failures": str(counts[Outcome.FAILED.value] + counts[Outcome.XPASSED.value]),
             "errors": "0",
             "skipped": str(counts[Outcome.SKIPPED.value] + counts[Outcome.XFAILED.value]),
@@ -135,38 +111,35 @@ def junit_xml(run: RunRecord) -> ET.ElementTree:
         },
     )
     props = ET.SubElement(suite, "properties")
-    for name, value in (
-        ("profile", run.profile.value),
-        ("testee", " ".join(run.command)),
-        ("testee.name", run.hello.name),
-        ("testee.version", run.hello.version),
-    ):
+    for name, value in [("part", run.part), ("target", run.target),
+                        ("profile", run.profile.value),
+                        *_properties(run.meta, "", _PROPERTY_DEPTH)]:
         ET.SubElement(props, "property", {"name": name, "value": _xml_text(value)})
-    for r in run.results:
-        v = r.case.vector
+    for r in run.records:
         case = ET.SubElement(
             suite,
             "testcase",
-            {
-                "classname": f"{v.file}.{v.group}",
-                "name": r.case.id,
-                "time": f"{r.duration_s:.4f}",
-            },
+            {"classname": r.classname, "name": r.id, "time": f"{r.duration_s:.4f}"},
         )
         outcome = r.outcomes[run.profile]
-        detail = _xml_text(r.judgment.detail)
+        detail = _xml_text(r.detail)
         if outcome is Outcome.FAILED:
             _child(case, "failure", detail, "failed")
         elif outcome is Outcome.XPASSED:
             _child(case, "failure", f"listed as an expected failure but passed: {detail}",
                    "xpassed")
         elif outcome is Outcome.XFAILED:
-            reason = run.expectations.entries[r.case.id].reason
-            _child(case, "skipped", f"expected failure ({_xml_text(reason)}): {detail}", "xfailed")
+            entry = r.extra.get("expected_failure")
+            reason = entry.get("reason") if isinstance(entry, dict) else None
+            _child(case, "skipped", f"expected failure ({_xml_text(str(reason))}): {detail}",
+                   "xfailed")
         elif outcome is Outcome.SKIPPED:
             _child(case, "skipped", detail, "skipped")
-        if r.judgment.class_note:
-            ET.SubElement(case, "system-out").text = _xml_text(r.judgment.class_note)
+        out = [detail] if outcome is Outcome.PASSED and "\n" in detail else []
+        if r.repro:
+            out.append(f"repro: {_xml_text(r.repro)}")
+        if out:
+            ET.SubElement(case, "system-out").text = "\n".join(out)
     root = ET.Element("testsuites", {"name": "wasmnet-conformance"})
     root.append(suite)
     ET.indent(root)
@@ -178,36 +151,116 @@ def _child(case: ET.Element, tag: str, text: str, kind: str) -> None:
     el.text = text
 
 
-def write_reports(run: RunRecord, directory: Path) -> tuple[Path, Path]:
-    """Write ``summary.json`` and ``junit.xml`` into ``directory`` (created if missing)."""
+def write_run(
+    run: PartRun, reports_dir: Path, *, directory_name: str | None = None
+) -> tuple[Path, Path]:
+    """Write ``reports_dir/<target>/summary.json`` and ``junit.xml`` (directories created);
+    ``directory_name`` replaces ``<target>`` (used when two parts test one target name)."""
+    directory = reports_dir / (directory_name or run.target)
     directory.mkdir(parents=True, exist_ok=True)
-    summary_path = directory / "summary.json"
+    summary_path = directory / SUMMARY_NAME
     summary_path.write_text(
         json.dumps(summary_json(run), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
     )
-    junit_path = directory / "junit.xml"
+    junit_path = directory / JUNIT_NAME
     junit_xml(run).write(junit_path, encoding="utf-8", xml_declaration=True)
     return summary_path, junit_path
 
 
-def text_summary(run: RunRecord, report_paths: tuple[Path, Path], *, quiet: bool) -> str:
-    """What the CLI prints at the end: counts under both profiles, then (unless quiet) the
-    unexpected results of the gating profile, the warnings and where the reports are."""
-    lines = [f"wasmnet-conformance: target {run.target!r}, gating profile {run.profile.value}"]
+def counts_text(counts: dict[str, int]) -> str:
+    """``N passed, N failed, N xfailed, N xpassed, N skipped``."""
+    return ", ".join(f"{n} {o}" for o, n in counts.items())
+
+
+def text_summary(run: PartRun, report_paths: tuple[Path, Path], *, quiet: bool) -> str:
+    """What the CLI prints after a part ran: counts under both profiles, then (unless quiet)
+    the unexpected results of the gating profile, the warnings and where the reports are."""
+    lines = [f"wasmnet-conformance: part {run.part}, target {run.target!r}, "
+             f"gating profile {run.profile.value}"]
     for p in Profile:
-        counts = ", ".join(f"{n} {o}" for o, n in run.counts(p).items())
         gate = " (gating)" if p is run.profile else ""
-        lines.append(f"  {p.value}{gate}: {counts}")
+        lines.append(f"  {p.value}{gate}: {counts_text(run.counts(p))}")
     if not quiet:
         bad = run.unexpected(run.profile)
         if bad:
             lines.append(f"unexpected results under {run.profile.value} ({len(bad)}):")
             for r in bad[:SUMMARY_FAILURES_SHOWN]:
-                first_line = r.judgment.detail.split("\n", 1)[0]
-                lines.append(f"  {r.outcomes[run.profile].value.upper()} {r.case.id}: {first_line}")
+                first_line = r.detail.split("\n", 1)[0]
+                lines.append(f"  {r.outcomes[run.profile].value.upper()} {r.id}: {first_line}")
+                if r.repro:
+                    lines.append(f"    repro: {r.repro}")
             if len(bad) > SUMMARY_FAILURES_SHOWN:
                 lines.append(f"  ... and {len(bad) - SUMMARY_FAILURES_SHOWN} more in the report")
         lines.extend(f"warning: {w}" for w in run.warnings)
     lines.append(f"reports: {report_paths[0]} {report_paths[1]}")
     lines.append("result: " + ("PASS" if run.passed_gate else "FAIL"))
     return "\n".join(lines)
+
+
+# --- the index: every part and target with a summary in the reports directory --------------
+
+
+def index_rows(reports_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """One row per ``reports_dir/*/summary.json`` (sorted by part, target), and a warning per
+    summary that cannot be read (left out of the rows)."""
+    rows: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    for path in sorted(reports_dir.glob(f"*/{SUMMARY_NAME}")):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+            row = {
+                "part": str(doc.get("part", "codec")),
+                "target": str(doc["target"]),
+                "profile": str(doc["profile"]),
+                "passed": bool(doc["passed"]),
+                "counts": {o.value: int(doc["counts"][o.value]) for o in Outcome},
+                "profiles": {p.value: {o.value: int(doc["profiles"][p.value][o.value])
+                                       for o in Outcome} for p in Profile},
+                "started": str(doc["started"]),
+                "duration_s": float(doc["duration_s"]),
+                "summary": path.relative_to(reports_dir).as_posix(),
+                "junit": (path.parent / JUNIT_NAME).relative_to(reports_dir).as_posix(),
+            }
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as e:
+            warnings.append(f"{path}: not a readable summary ({type(e).__name__}: {e})")
+            continue
+        rows.append(row)
+    rows.sort(key=lambda r: (r["part"], r["target"]))
+    return rows, warnings
+
+
+def index_markdown(rows: list[dict[str, Any]]) -> str:
+    outcomes = [o.value for o in Outcome]
+    lines = [
+        "# wasmnet-conformance results",
+        "",
+        "One row per part and target; counts under each row's gating profile. `xpassed` fails "
+        "a run like `failed` does; `skipped` is never a pass.",
+        "",
+        "| part | target | result | profile | " + " | ".join(outcomes) + " | started | summary |",
+        "|---|---|---|---|" + "---:|" * len(outcomes) + "---|---|",
+    ]
+    for r in rows:
+        counts = " | ".join(str(r["counts"][o]) for o in outcomes)
+        result = "PASS" if r["passed"] else "FAIL"
+        lines.append(f"| {_md(r['part'])} | {_md(r['target'])} | {result} | {r['profile']} | "
+                     f"{counts} | {r['started']} | [{r['summary']}]({r['summary']}) |")
+    return "\n".join(lines) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def write_index(reports_dir: Path) -> tuple[Path, Path, list[str]]:
+    """Write ``reports_dir/index.json`` and ``index.md`` from the summaries present; returns
+    both paths and the warnings about summaries left out."""
+    rows, warnings = index_rows(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    json_path, md_path = reports_dir / INDEX_JSON, reports_dir / INDEX_MD
+    json_path.write_text(
+        json.dumps({"format": INDEX_FORMAT, "rows": rows}, indent=2, ensure_ascii=False) + "\n",
+        encoding="utf-8",
+    )
+    md_path.write_text(index_markdown(rows), encoding="utf-8")
+    return json_path, md_path, warnings

@@ -52,7 +52,7 @@ from wasmnet_reference.values import (
     Value,
     VariantValue,
 )
-from wasmnet_reference.wit.printer import ident
+from wasmnet_reference.wit.printer import is_keyword
 from wasmnet_reference.wit.types import (
     Case,
     EnumType,
@@ -105,13 +105,8 @@ _TRICKY_LABELS = ("true", "false", "inf", "nan", "some", "none", "ok", "err", "p
 _WORD = st.builds(operator.add, st.sampled_from(_LOWER), st.text(_LOWER + _DIGITS, max_size=5))
 
 
-def _is_wit_keyword(name: str) -> bool:
-    """``printer.ident`` escapes exactly the WIT keywords."""
-    return ident(name) != name
-
-
 _FRESH_NAMES = st.lists(_WORD, min_size=1, max_size=3).map("-".join).filter(
-    lambda n: not _is_wit_keyword(n)
+    lambda n: not is_keyword(n)
 )
 
 

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from vectors.build.common import CITE_SPEC4, SOURCES_VALUES, Grammar, Group, VectorFile, h
 from wasmnet_reference.rules import Rule
 from wasmnet_reference.wit.types import (
     Case,
@@ -23,8 +24,6 @@ from wasmnet_reference.wit.types import (
     TupleType,
     VariantType,
 )
-
-from vectors.build.common import CITE_SPEC4, SOURCES_VALUES, Grammar, Group, VectorFile, h
 
 POINT = RecordType("point", (Field("x", Prim.S32), Field("y", Prim.S32)))
 PERSON = RecordType("person", (

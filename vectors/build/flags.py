@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from vectors.build.common import CITE_SPEC4, SOURCES_VALUES, Grammar, Group, VectorFile, h
 from wasmnet_reference.rules import Ambiguity, Rule
 from wasmnet_reference.wit.types import FlagsType
-
-from vectors.build.common import CITE_SPEC4, SOURCES_VALUES, Grammar, Group, VectorFile, h
 
 CITE = f"{CITE_SPEC4}: flags (N labels) is exactly ceil(N/8) bytes; label i is bit (i mod 8) " \
        "of byte floor(i/8)"

@@ -8,10 +8,9 @@ that round-trips to the same double; f32 values are exactly representable as dou
 
 from __future__ import annotations
 
+from vectors.build.common import CITE_SPEC4, SOURCES_VALUES, Grammar, Group, VectorFile
 from wasmnet_reference.rules import Rule
 from wasmnet_reference.wit.types import Prim
-
-from vectors.build.common import CITE_SPEC4, SOURCES_VALUES, Grammar, Group, VectorFile
 
 IEEE = f"{CITE_SPEC4}: f32/f64 are IEEE 754 little-endian, 4 / 8 bytes"
 NAN = f"{CITE_SPEC4}: a NaN is valid only as 00 00 c0 7f (f32) / 00 00 00 00 00 00 f8 7f (f64)"

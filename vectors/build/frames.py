@@ -8,9 +8,8 @@ compare each path's concatenated data. Every vector here has ``header: false``.
 
 from __future__ import annotations
 
-from wasmnet_reference.rules import Ambiguity, Rule
-
 from vectors.build.common import FrameGroup, Grammar, VectorFile, ascii_hex, frame, h
+from wasmnet_reference.rules import Ambiguity, Rule
 
 SPEC2 = "../shared/specs/wrpc.md §2"
 FRAME = f"{SPEC2}: frame := uleb32(path_len) uleb32(path[i])* uleb32(data_len) data"

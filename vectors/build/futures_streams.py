@@ -12,10 +12,9 @@ ready([V, ...]) for streams.
 
 from __future__ import annotations
 
+from vectors.build.common import Grammar, Group, VectorFile
 from wasmnet_reference.rules import Ambiguity, ErrorClass, Rule
 from wasmnet_reference.wit.types import Field, FutureType, Prim, RecordType, StreamType
-
-from vectors.build.common import Grammar, Group, VectorFile
 
 SPEC3 = "../shared/specs/wrpc.md §3"
 FUT_CITE = f"{SPEC3}: futures are encoded as variant {{ pending, ready(T) }}, i.e. 00 pending " \

@@ -3,10 +3,9 @@ Resources). Values use this suite's WAVE extension: the blob as a list of bytes,
 
 from __future__ import annotations
 
+from vectors.build.common import Grammar, Group, VectorFile
 from wasmnet_reference.rules import ErrorClass, Rule
 from wasmnet_reference.wit.types import Field, HandleType, ListType, Prim, RecordType
-
-from vectors.build.common import Grammar, Group, VectorFile
 
 CITE = "../shared/specs/wrpc.md §3: resources (own<R>, borrow<R>) are an opaque byte blob " \
        "encoded as list<u8>"

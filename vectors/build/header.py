@@ -10,9 +10,8 @@ Every vector here has ``header: true``: ``bytes`` is a whole stream ending in en
 
 from __future__ import annotations
 
-from wasmnet_reference.rules import Rule
-
 from vectors.build.common import FrameGroup, Grammar, VectorFile, ascii_hex, frame, h, name
+from wasmnet_reference.rules import Rule
 
 SPEC2 = "../shared/specs/wrpc.md §2"
 HEADER = f"{SPEC2}: client to server: 00 (version), name(instance), name(function), frame*"

@@ -10,10 +10,9 @@ depth reject them alike.
 
 from __future__ import annotations
 
+from vectors.build.common import CITE_SPEC4, Group, VectorFile, h
 from wasmnet_reference.rules import ErrorClass, Rule
 from wasmnet_reference.wit.types import ListType, OptionType, Prim, WitType
-
-from vectors.build.common import CITE_SPEC4, Group, VectorFile, h
 
 ROBUST = "../shared/specs/wrpc.md §2: a robust peer bounds every length it reads"
 DEPTH = Rule.LIMIT_DEPTH

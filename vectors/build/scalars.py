@@ -17,9 +17,6 @@ Last-byte arithmetic used below (bits carried by the last permitted byte, k = 7 
 
 from __future__ import annotations
 
-from wasmnet_reference.rules import Rule
-from wasmnet_reference.wit.types import Prim
-
 from vectors.build.common import (
     CITE_SPEC4,
     SOURCES_VALUES,
@@ -28,6 +25,8 @@ from vectors.build.common import (
     VectorFile,
     h,
 )
+from wasmnet_reference.rules import Rule
+from wasmnet_reference.wit.types import Prim
 
 LEB = f"{CITE_SPEC4}: an N-bit integer takes at most ceil(N/7) bytes; bits of the last " \
       "permitted byte beyond the width are zero (unsigned) / equal the sign (signed)"

@@ -21,9 +21,6 @@ continuation bytes.
 
 from __future__ import annotations
 
-from wasmnet_reference.rules import ErrorClass, Rule
-from wasmnet_reference.wit.types import Prim
-
 from vectors.build.common import (
     CITE_SPEC4,
     SOURCES_VALUES,
@@ -32,6 +29,8 @@ from vectors.build.common import (
     h,
     short_len,
 )
+from wasmnet_reference.rules import ErrorClass, Rule
+from wasmnet_reference.wit.types import Prim
 
 UTF8 = f"{CITE_SPEC4}: UTF-8 is strict everywhere (string, names, char): no overlong forms, " \
        "no surrogates, nothing above U+10FFFF"

@@ -33,9 +33,14 @@ _KEYWORDS = frozenset((
 ))
 
 
+def is_keyword(name: str) -> bool:
+    """Whether ``name`` is a WIT keyword (usable as an identifier only %-escaped)."""
+    return name in _KEYWORDS
+
+
 def ident(name: str) -> str:
     """A WIT identifier, %-escaped where it is a keyword."""
-    return f"%{name}" if name in _KEYWORDS else name
+    return f"%{name}" if is_keyword(name) else name
 
 
 def type_expr(t: WitType) -> str:

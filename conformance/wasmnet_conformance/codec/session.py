@@ -21,6 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import IO, Any, Protocol
 
+from wasmnet_conformance.errors import SuiteError
 from wasmnet_reference.testee.protocol import Message, ProtocolError, encode_message, read_message
 
 MAX_START_ATTEMPTS = 3
@@ -50,7 +51,7 @@ class HelloInfo:
     """The whole answer (without ``id`` and ``status``), as the report records it."""
 
 
-class TesteeStartError(Exception):
+class TesteeStartError(SuiteError):
     """The testee could not be started and greeted MAX_START_ATTEMPTS times in a row."""
 
 

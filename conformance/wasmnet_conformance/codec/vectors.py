@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wasmnet_conformance.codec.frames_json import FramesView, frames_view
+from wasmnet_conformance.errors import SuiteError
 from wasmnet_reference.errors import WitError
 from wasmnet_reference.limits import Limits
 from wasmnet_reference.testee.protocol import parse_hex
@@ -21,8 +23,6 @@ from wasmnet_reference.wave import WaveError, parse_wave
 from wasmnet_reference.wit.json_form import from_json
 from wasmnet_reference.wit.types import WitType
 
-from wasmnet_conformance.frames_json import FramesView, frames_view
-
 FORMAT = "wasmnet-vectors/1"
 VALID, INVALID, ACCEPTABLE = "valid", "invalid", "acceptable"
 RESULTS = (VALID, INVALID, ACCEPTABLE)
@@ -30,7 +30,7 @@ VALUE_FIELD, EXPECT_FIELD = "value", "expect"
 """The primary accepting reading of a value / frames vector (``alt_values`` give others)."""
 
 
-class VectorFileError(Exception):
+class VectorFileError(SuiteError):
     """A vector file is unreadable or breaks docs/vector-format.md."""
 
 

@@ -14,25 +14,20 @@ profile only if the reference decodes them to an equal value.
 
 Value equality is :func:`~wasmnet_reference.values.values_equal` on values parsed from WAVE
 with the vector's type (NaN equals NaN, -0 differs from 0).
+
+Profiles for this part: strict requires ambiguous inputs to be rejected and encodings to be
+canonical; lenient accepts either reading of an ambiguity and any encoding the reference reads
+back equal.
 """
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from typing import Any
 
-from wasmnet_reference.codec.decode import decode_value
-from wasmnet_reference.errors import WireError
-from wasmnet_reference.limits import Limits
-from wasmnet_reference.rules import ErrorClass
-from wasmnet_reference.testee.protocol import BAD_REQUEST, UNKNOWN_CLASS, parse_hex
-from wasmnet_reference.values import values_equal
-from wasmnet_reference.wave import WaveError, format_wave, parse_wave
-
-from wasmnet_conformance.cases import Case, Op
-from wasmnet_conformance.frames_json import frames_view
-from wasmnet_conformance.vectors import (
+from wasmnet_conformance.codec.cases import Case, Op
+from wasmnet_conformance.codec.frames_json import frames_view
+from wasmnet_conformance.codec.vectors import (
     EXPECT_FIELD,
     INVALID,
     VALID,
@@ -41,22 +36,16 @@ from wasmnet_conformance.vectors import (
     FramesVector,
     ValueVector,
 )
+from wasmnet_conformance.results import Profile, Verdict
+from wasmnet_reference.codec.decode import decode_value
+from wasmnet_reference.errors import WireError
+from wasmnet_reference.limits import Limits
+from wasmnet_reference.rules import ErrorClass
+from wasmnet_reference.testee.protocol import BAD_REQUEST, UNKNOWN_CLASS, parse_hex
+from wasmnet_reference.values import values_equal
+from wasmnet_reference.wave import WaveError, format_wave, parse_wave
 
 KNOWN_CLASSES = frozenset(c.value for c in ErrorClass) | {UNKNOWN_CLASS}
-
-
-class Verdict(str, enum.Enum):
-    PASS = "pass"
-    FAIL = "fail"
-    SKIP = "skip"
-
-
-class Profile(str, enum.Enum):
-    """strict: ambiguous inputs must be rejected and encodings must be canonical.
-    lenient: either reading of an ambiguity, and any encoding the reference reads back equal."""
-
-    STRICT = "strict"
-    LENIENT = "lenient"
 
 
 @dataclass(frozen=True)

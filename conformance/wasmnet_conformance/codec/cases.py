@@ -12,7 +12,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from wasmnet_conformance.vectors import VALID, AnyVector, FramesVector, ValueVector
+from wasmnet_conformance.codec.vectors import VALID, AnyVector, FramesVector, ValueVector
 
 
 class Op(str, enum.Enum):
@@ -24,6 +24,12 @@ class Op(str, enum.Enum):
 
 
 _SUFFIX = {Op.DECODE_VALUE: "decode", Op.ENCODE_VALUE: "encode", Op.DECODE_FRAMES: "decode-frames"}
+
+
+def is_codec_case_id(case_id: str) -> bool:
+    """Whether ``case_id`` has the form of a codec case ID (an expectation file may also list
+    other parts' cases for the same target)."""
+    return any(case_id.endswith(f"#{s}") for s in _SUFFIX.values())
 
 
 @dataclass(frozen=True)
