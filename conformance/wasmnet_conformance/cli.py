@@ -29,6 +29,9 @@ from wasmnet_conformance.results import Outcome, PartRun, Profile
 
 PARTS = [
     "wasmnet_conformance.codec.cli",
+    "wasmnet_conformance.wrpc_server.cli",
+    "wasmnet_conformance.wrpc_client.cli",
+    "wasmnet_conformance.sockets.cli",
 ]
 """Part modules, in run order. Adding a part is adding its module name here."""
 
@@ -103,11 +106,12 @@ class Part:
 
 
 def part_name(module_name: str) -> str:
-    """``wasmnet_conformance.codec.cli`` -> ``codec``: the package that holds the part."""
+    """``wasmnet_conformance.wrpc_server.cli`` -> ``wrpc-server``: the package that holds the
+    part, spelt as ``PartRun.part`` and ``--parts`` spell it."""
     words = module_name.split(".")
     if len(words) > 1 and words[-1] == "cli":
         words.pop()
-    return words[-1]
+    return words[-1].replace("_", "-")
 
 
 def load_parts(module_names: Sequence[str]) -> list[Part]:
