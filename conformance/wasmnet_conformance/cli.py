@@ -24,7 +24,13 @@ from typing import Protocol, TextIO, cast
 from wasmnet_conformance import REPO_ROOT
 from wasmnet_conformance.errors import SuiteError, UsageError
 from wasmnet_conformance.expectations import EXPECTATIONS_DIR
-from wasmnet_conformance.report import counts_text, text_summary, write_index, write_run
+from wasmnet_conformance.report import (
+    counts_text,
+    run_result,
+    text_summary,
+    write_index,
+    write_run,
+)
 from wasmnet_conformance.results import Outcome, PartRun, Profile
 
 PARTS = [
@@ -305,9 +311,8 @@ def run_parts(
     print(f"wasmnet-conformance: {len(runs)} run(s), gating profile {common.profile.value}",
           file=out)
     for run in runs:
-        verdict = "PASS" if run.passed_gate else "FAIL"
-        print(f"  {run.part} {run.target}: {counts_text(run.counts(common.profile))} [{verdict}]",
-              file=out)
+        print(f"  {run.part} {run.target}: {counts_text(run.counts(common.profile))} "
+              f"[{run_result(run)}]", file=out)
     print(f"index: {index_json} {index_md}", file=out)
     print(closing_line(runs, common.profile), file=out)
     return EXIT_OK if all(run.passed_gate for run in runs) else EXIT_UNEXPECTED

@@ -24,7 +24,25 @@ _PROPERTY_DEPTH = 3
 """How deep ``meta`` is flattened into JUnit properties (deeper values are left out)."""
 
 
+def not_run_reason(run: PartRun) -> str | None:
+    """Why the target was not run at all (a part reports an unavailable target as a run with
+    no cases and ``meta["available"]`` false), else None. Such a run is never a PASS."""
+    if run.records or run.meta.get("available") is not False:
+        return None
+    reason = run.meta.get("reason")
+    return str(reason) if reason else "not available"
+
+
+def run_result(run: PartRun) -> str:
+    """``PASS``, ``FAIL`` or ``not run (reason)``: the verdict shown for a run."""
+    reason = not_run_reason(run)
+    if reason is not None:
+        return f"not run ({reason})"
+    return "PASS" if run.passed_gate else "FAIL"
+
+
 def summary_json(run: PartRun) -> dict[str, Any]:
+    reason = not_run_reason(run)
     return {
         "target": run.target,
         "part": run.part,
@@ -32,6 +50,8 @@ def summary_json(run: PartRun) -> dict[str, Any]:
         "duration_s": round(run.duration_s, 3),
         "profile": run.profile.value,
         "passed": run.passed_gate,
+        "result": "not run" if reason is not None else run_result(run),
+        "not_run_reason": reason,
         "counts": run.counts(run.profile),
         "profiles": {p.value: run.counts(p) for p in Profile},
         "warnings": run.warnings,
@@ -193,7 +213,7 @@ def text_summary(run: PartRun, report_paths: tuple[Path, Path], *, quiet: bool) 
                 lines.append(f"  ... and {len(bad) - SUMMARY_FAILURES_SHOWN} more in the report")
         lines.extend(f"warning: {w}" for w in run.warnings)
     lines.append(f"reports: {report_paths[0]} {report_paths[1]}")
-    lines.append("result: " + ("PASS" if run.passed_gate else "FAIL"))
+    lines.append("result: " + run_result(run))
     return "\n".join(lines)
 
 
@@ -213,6 +233,10 @@ def index_rows(reports_dir: Path) -> tuple[list[dict[str, Any]], list[str]]:
                 "target": str(doc["target"]),
                 "profile": str(doc["profile"]),
                 "passed": bool(doc["passed"]),
+                # summaries from before "result" existed: PASS/FAIL from "passed"
+                "result": str(doc.get("result") or ("PASS" if doc["passed"] else "FAIL")),
+                "not_run_reason": (str(doc["not_run_reason"])
+                                   if doc.get("not_run_reason") is not None else None),
                 "counts": {o.value: int(doc["counts"][o.value]) for o in Outcome},
                 "profiles": {p.value: {o.value: int(doc["profiles"][p.value][o.value])
                                        for o in Outcome} for p in Profile},
@@ -235,14 +259,17 @@ def index_markdown(rows: list[dict[str, Any]]) -> str:
         "# wasmnet-conformance results",
         "",
         "One row per part and target; counts under each row's gating profile. `xpassed` fails "
-        "a run like `failed` does; `skipped` is never a pass.",
+        "a run like `failed` does; `skipped` is never a pass; a target that could not be run "
+        "at all shows as `not run` with the reason.",
         "",
         "| part | target | result | profile | " + " | ".join(outcomes) + " | started | summary |",
         "|---|---|---|---|" + "---:|" * len(outcomes) + "---|---|",
     ]
     for r in rows:
         counts = " | ".join(str(r["counts"][o]) for o in outcomes)
-        result = "PASS" if r["passed"] else "FAIL"
+        result = r.get("result") or ("PASS" if r["passed"] else "FAIL")
+        if result == "not run":
+            result = f"not run ({_md(str(r.get('not_run_reason') or 'not available'))})"
         lines.append(f"| {_md(r['part'])} | {_md(r['target'])} | {result} | {r['profile']} | "
                      f"{counts} | {r['started']} | [{r['summary']}]({r['summary']}) |")
     return "\n".join(lines) + "\n"
