@@ -81,7 +81,9 @@ def load_vectors(directory: Path) -> VectorSet:
     """Every ``*.json`` directly in ``directory`` (sorted by name); vector IDs must be unique."""
     if not directory.is_dir():
         raise VectorFileError(f"vector directory {directory} does not exist")
-    paths = sorted(directory.glob("*.json"))
+    # vectors/findings/ holds vectors written from fuzzer findings (fuzz/wasmnet_fuzz/to_vector.py):
+    # they are replayed with the golden ones forever.
+    paths = sorted(directory.glob("*.json")) + sorted((directory / "findings").glob("*.json"))
     if not paths:
         raise VectorFileError(f"no *.json vector files in {directory}")
     vectors: list[AnyVector] = []
@@ -115,11 +117,11 @@ def _load_file(path: Path) -> tuple[list[AnyVector], dict[str, str]]:
     for group in _get(doc, "groups", list, where):
         group_id = _get(group, "id", str, f"{where}: group")
         for raw in _get(group, "vectors", list, f"{where}: group {group_id}"):
-            vectors.append(_vector(raw, file_name, group_id, f"{where}: group {group_id}"))
+            vectors.append(vector_from_json(raw, file_name, group_id, f"{where}: group {group_id}"))
     return vectors, dict(notes)
 
 
-def _vector(raw: Any, file_name: str, group: str, where: str) -> AnyVector:
+def vector_from_json(raw: Any, file_name: str, group: str, where: str) -> AnyVector:
     vid = _get(raw, "id", str, where)
     where = f"{where}: vector {vid}"
     result = _get(raw, "result", str, where)
