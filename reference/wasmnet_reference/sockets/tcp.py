@@ -294,6 +294,14 @@ def cell(row: str, s: TcpSocket, legal: Callable[[], list[Possibility]], *,
 # ---------------------------------------------------------------- creation
 
 def create(w: World, step: Step, ctx: Ctx) -> list[Possibility]:
+    return create_socket(w, step, ctx, TcpSocket)
+
+
+def create_socket(
+    w: World, step: Step, ctx: Ctx, make: Callable[[str, Any], Any]
+) -> list[Possibility]:
+    """``create-tcp-socket`` / ``create-udp-socket``: the new socket (``make(name, family)``)
+    under the name the probe reports, or the step's ``as`` name."""
     step.arity(1)
     family = step.family(0)
     name = step.name()
@@ -301,7 +309,7 @@ def create(w: World, step: Step, ctx: Ctx) -> list[Possibility]:
 
     def apply(w2: World, obs: Observation) -> list[World]:
         real = obs.value if isinstance(obs.value, str) and obs.value else name
-        w2.resources[real] = TcpSocket(real, family)
+        w2.resources[real] = make(real, family)
         return [w2]
 
     return create_possibilities(apply, ctx)

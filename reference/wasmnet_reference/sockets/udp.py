@@ -93,7 +93,7 @@ from .rules import (
     SocketRule,
 )
 from .state import DatagramStream, Pending, UdpSocket, UdpState, World
-from .tcp import create_possibilities, network_arg
+from .tcp import create_socket, network_arg
 
 UU = UdpState.UNBOUND
 UBP = UdpState.BIND_IN_PROGRESS
@@ -130,17 +130,7 @@ def known_local(s: UdpSocket) -> SockAddr | None:
 # ---------------------------------------------------------------- creation and bind
 
 def create(w: World, step: Step, ctx: Ctx) -> list[Possibility]:
-    step.arity(1)
-    family = step.family(0)
-    name = step.name()
-    new_name_free(w, name)
-
-    def apply(w2: World, obs: Observation) -> list[World]:
-        real = obs.value if isinstance(obs.value, str) and obs.value else name
-        w2.resources[real] = UdpSocket(real, family)
-        return [w2]
-
-    return create_possibilities(apply, ctx)
+    return create_socket(w, step, ctx, UdpSocket)
 
 
 def _special(f: Finals) -> None:
