@@ -107,7 +107,7 @@ def test_oss_fuzz_files(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(atheris_or_none() is None,
-                    reason="atheris is not available on this OS/Python (Linux only)")
+                    reason="atheris is not installed (Linux only; the test extra installs it)")
 def test_short_campaign_runs_and_reports(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     command = [sys.executable, "-m", "wasmnet_fuzz.campaign", "--time", "5", "--jobs", "1",
